@@ -15,17 +15,20 @@ Examples
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
+    JSON,
     Connection,
     Engine,
     create_engine,
@@ -54,6 +57,18 @@ _KEEP_KNOWN = tuple(  # a NULL in a newer observation never erases a known value
     c for c in _POST_COLUMNS if c not in ("channel_id", "message_id", "collected_at")
 )
 _CHUNK = 500
+_STATS_COLUMNS = ("channel_id", "message_id", "observed_at", "views", "forwards", "reactions_total")
+_LINK_COLUMNS = tuple(c.name for c in schema.post_links.columns)
+_POST_TEXT_INDEXES = tuple(_POST_COLUMNS.index(c) for c in ("text", "post_author", "fwd_name"))
+_POST_GETTER = attrgetter(*_POST_COLUMNS[:-1])
+assert _POST_COLUMNS[-1] == "run_id"
+
+
+def _POST_FIELDS(run_id: int | None):  # noqa: N802 - a row factory, named like the columns
+    suffix = (run_id,)
+    return lambda post: _POST_GETTER(post) + suffix
+
+
 _SECRET_MARKERS = ("hash", "api_id", "password", "secret", "token", "session")
 
 
@@ -337,27 +352,15 @@ class Store:
 
     def _save_post_chunk(self, conn: Connection, batch: Sequence[Post], run_id: int | None):
         stored = self._stored_collected_at(conn, batch)
-        rows, stats, replace_links = [], [], []
-        for p in batch:
-            row = {name: getattr(p, name) for name in _POST_COLUMNS if name != "run_id"}
-            row["run_id"] = run_id
-            if self.dialect == "postgresql":
-                _without_nul(row, ("text", "post_author", "fwd_name"))
-            rows.append(row)
-            key = (p.channel_id, p.message_id)
-            if key not in stored or stored[key] <= p.collected_at:
-                replace_links.append(p)
-            if p.views is not None or p.forwards is not None or p.reactions_total is not None:
-                stats.append(
-                    {
-                        "channel_id": p.channel_id,
-                        "message_id": p.message_id,
-                        "observed_at": p.collected_at,
-                        "views": p.views,
-                        "forwards": p.forwards,
-                        "reactions_total": p.reactions_total,
-                    }
-                )
+        fields = _POST_FIELDS(run_id)
+        rows = [fields(p) for p in batch]
+        if self.dialect == "postgresql":
+            rows = [_tuple_without_nul(row, _POST_TEXT_INDEXES) for row in rows]
+        stats = [
+            (p.channel_id, p.message_id, p.collected_at, p.views, p.forwards, p.reactions_total)
+            for p in batch
+            if p.views is not None or p.forwards is not None or p.reactions_total is not None
+        ]
         stmt = self._insert(schema.posts)
         t = schema.posts
         sets = {k: func.coalesce(stmt.excluded[k], t.c[k]) for k in _KEEP_KNOWN}
@@ -367,35 +370,47 @@ class Store:
             set_=sets,
             where=stmt.excluded.collected_at >= t.c.collected_at,
         )
-        conn.execute(stmt, rows)
+        _executemany(conn, stmt, _POST_COLUMNS, rows)
         if stats:
             stats_stmt = self._insert(schema.post_stats).on_conflict_do_nothing(
                 index_elements=["channel_id", "message_id", "observed_at"]
             )
-            conn.execute(stats_stmt, stats)
-        self._replace_links(conn, replace_links)
-        new = sum(1 for p in batch if (p.channel_id, p.message_id) not in stored)
-        return SaveCounts(new=new, updated=len(batch) - new)
+            _executemany(conn, stats_stmt, _STATS_COLUMNS, stats)
+        updated = [p for p in batch if (p.channel_id, p.message_id) in stored]
+        self._delete_links(
+            conn, [p for p in updated if stored[(p.channel_id, p.message_id)] <= p.collected_at]
+        )
+        fresh = [
+            p
+            for p in batch
+            if (p.channel_id, p.message_id) not in stored
+            or stored[(p.channel_id, p.message_id)] <= p.collected_at
+        ]
+        self._insert_links(conn, fresh)
+        return SaveCounts(new=len(batch) - len(updated), updated=len(updated))
 
-    def _replace_links(self, conn: Connection, posts: Sequence[Post]) -> None:
+    def _delete_links(self, conn: Connection, posts: Sequence[Post]) -> None:
         t = schema.post_links
-        stored_keys = [(p.channel_id, p.message_id) for p in posts]
-        for start in range(0, len(stored_keys), _CHUNK):
-            chunk = stored_keys[start : start + _CHUNK]
+        keys = [(p.channel_id, p.message_id) for p in posts]
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
             conn.execute(delete(t).where(tuple_(t.c.channel_id, t.c.message_id).in_(chunk)))
+
+    def _insert_links(self, conn: Connection, posts: Sequence[Post]) -> None:
         rows = [
-            {
-                "channel_id": p.channel_id,
-                "message_id": p.message_id,
-                "target_username": link.target_username,
-                "target_channel_id": link.target_channel_id,
-                "target_message_id": link.target_message_id,
-            }
+            (
+                p.channel_id,
+                p.message_id,
+                link.target_username,
+                link.target_channel_id,
+                link.target_message_id,
+            )
             for p in posts
+            if p.links
             for link in dict.fromkeys(p.links)
         ]
         if rows:
-            conn.execute(t.insert(), rows)
+            _executemany(conn, schema.post_links.insert(), _LINK_COLUMNS, rows)
 
     def save_post_stats(self, stats: Iterable[PostStats], *, conn: Connection | None = None) -> int:
         """Record counters-only observations (a view refresh) of posts already stored.
@@ -618,6 +633,56 @@ _DATE_COLUMNS = {
     "finished_at",
     "subscribers_at",
 }
+
+
+def _executemany(
+    conn: Connection, stmt, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Execute a Core statement for many rows (tuples in ``columns`` order) at once.
+
+    The statement is still SQLAlchemy Core (``insert … on conflict``), compiled once for
+    the connection's dialect, and values go through each column type's own bind
+    processor; what this skips is SQLAlchemy's generic per-row parameter machinery,
+    which costs more than SQLite's own work on bulk saves (see benchmarks/ingest.py).
+    """
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+    names = list(compiled.positiontup) if compiled.positional else list(compiled.binds)
+    order = [list(columns).index(compiled.binds[name].key) for name in names]
+    processors = []
+    for position, name in enumerate(names):
+        column_type = compiled.binds[name].type
+        processor = column_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+        if processor is None and isinstance(column_type, JSON):
+            processor = _dump_json  # psycopg adapts JSON through SQLAlchemy's own hooks
+        if processor is not None:
+            processors.append((position, processor))
+    if order == list(range(len(columns))) and not processors:
+        params: list[Any] = list(rows)
+    else:
+        params = []
+        for row in rows:
+            values = [row[i] for i in order]
+            for position, processor in processors:
+                if values[position] is not None:
+                    values[position] = processor(values[position])
+            params.append(tuple(values))
+    if not compiled.positional:
+        params = [dict(zip(names, values, strict=True)) for values in params]
+    conn.exec_driver_sql(compiled.string, params)
+
+
+def _dump_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _tuple_without_nul(row: tuple[Any, ...], indexes: Sequence[int]) -> tuple[Any, ...]:
+    if not any(isinstance(row[i], str) and "\x00" in row[i] for i in indexes):
+        return row
+    values = list(row)
+    for i in indexes:
+        if isinstance(values[i], str):
+            values[i] = values[i].replace("\x00", "\ufffd")
+    return tuple(values)
 
 
 def _without_nul(row: dict[str, Any], keys: Sequence[str]) -> None:
