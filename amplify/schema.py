@@ -163,4 +163,31 @@ post_stats = Table(
     ),
 )
 
+collection_state = Table(
+    "collection_state",
+    metadata,
+    # Where the Telegram collector is in each channel. Everything with date >= read_from
+    # (NULL: from the first post) and id <= last_message_id has been read; a pass_* run is
+    # an unfinished re-read (--full, or a wider --since) resuming after pass_cursor.
+    Column(
+        "channel_id",
+        BigInteger,
+        ForeignKey("channels.channel_id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("read_from", UTCDateTime),
+    Column("first_message_id", BigInteger),
+    Column("last_message_id", BigInteger),
+    Column("last_date", UTCDateTime),
+    Column("pass_kind", String(16)),
+    Column("pass_from", UTCDateTime),
+    Column("pass_first_id", BigInteger),
+    Column("pass_cursor", BigInteger),
+    Column("status", String(16)),
+    Column("deferred_until", UTCDateTime),
+    Column("reason", Text),
+    Column("updated_at", UTCDateTime),
+)
+
 TABLES = ("channels", "channel_stats", "posts", "post_links", "post_stats", "runs")
