@@ -106,7 +106,11 @@ def parse_message_link(link: str) -> PostLink:
 
 
 def post_url(username: str | None, channel_id: int, message_id: int) -> str:
-    """The t.me address of a post: public form when the username is known."""
-    if username:
+    """The t.me address of a post: public form when the username is a valid one.
+
+    Usernames come from the store and are untrusted; anything that is not a Telegram
+    username gets the ``t.me/c/<id>/<message>`` form instead.
+    """
+    if username and re.fullmatch(_USERNAME, username):
         return f"https://t.me/{username}/{message_id}"
     return f"https://t.me/c/{channel_id}/{message_id}"

@@ -20,6 +20,7 @@ Graph contract (``Cascade.graph``, a ``networkx.DiGraph``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -66,7 +67,7 @@ class Cascade:
     graph : networkx.DiGraph
         The tree (see the module docstring for attributes).
     members : pandas.DataFrame
-        One row per post (:data:`MEMBER_COLUMNS`).
+        One row per post (:data:`MEMBER_COLUMNS`), computed on first access.
     metrics : dict
         :func:`amplify.metrics.cascade_metrics` of ``graph``.
     narrative : str, optional
@@ -75,9 +76,17 @@ class Cascade:
 
     root: PostKey
     graph: nx.DiGraph
-    members: pd.DataFrame
     metrics: dict[str, Any] = field(default_factory=dict)
     narrative: str | None = None
+
+    @cached_property
+    def members(self) -> pd.DataFrame:
+        """One row per post (:data:`MEMBER_COLUMNS`), built from the graph on first use.
+
+        Lazy because a corpus has tens of thousands of cascades and most are only
+        ranked by their metrics, never listed post by post.
+        """
+        return members_frame(self.graph)
 
     @property
     def root_attributes(self) -> dict[str, Any]:
@@ -102,7 +111,6 @@ class Cascade:
         return cls(
             root=root,
             graph=graph,
-            members=members_frame(graph),
             metrics=cascade_metrics(graph),
             narrative=narrative,
         )

@@ -21,6 +21,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 from operator import attrgetter
 from pathlib import Path
@@ -81,6 +82,31 @@ class SaveCounts:
 
     def __add__(self, other: SaveCounts) -> SaveCounts:
         return SaveCounts(self.new + other.new, self.updated + other.updated)
+
+
+@dataclass(frozen=True, slots=True)
+class Checkpoint:
+    """Where a collector is in one channel (a ``collection_state`` row).
+
+    Every message with date >= ``read_from`` (``None``: from the first post) and id
+    <= ``last_message_id`` has been read. ``pass_*`` describe an unfinished re-read
+    (``pass_kind`` "full" or "backfill", from ``pass_from``) that resumes after
+    ``pass_cursor``. ``status`` is done, deferred or failed, with ``reason``.
+    """
+
+    channel_id: int
+    read_from: datetime | None = None
+    first_message_id: int | None = None
+    last_message_id: int | None = None
+    last_date: datetime | None = None
+    pass_kind: str | None = None
+    pass_from: datetime | None = None
+    pass_first_id: int | None = None
+    pass_cursor: int | None = None
+    status: str | None = None
+    deferred_until: datetime | None = None
+    reason: str | None = None
+    updated_at: datetime | None = None
 
 
 def database_url(target: str | Path | None) -> str:
@@ -248,13 +274,15 @@ class Store:
         channels: Iterable[Channel],
         *,
         collected_at: datetime | None = None,
+        seen_at: datetime | None = None,
         conn: Connection | None = None,
     ) -> int:
         """Upsert channel metadata; a ``None`` field never erases a known value.
 
-        ``collected_at`` marks the channels as collected then (``last_collected``).
+        ``collected_at`` marks the channels as collected then (``last_collected``);
+        ``seen_at`` is the ``first_seen`` of channels new to the store (default: now).
         """
-        now = collected_at or _utcnow()
+        now = collected_at or seen_at or _utcnow()
         rows = [
             {
                 "channel_id": c.channel_id,
@@ -469,6 +497,38 @@ class Store:
             saved = len(rows)
         return saved
 
+    def save_checkpoint(self, checkpoint: Checkpoint, *, conn: Connection | None = None) -> None:
+        """Upsert a channel's collection checkpoint (pass ``conn`` to save it with a page)."""
+        row = {f.name: getattr(checkpoint, f.name) for f in dataclass_fields(Checkpoint)}
+        stmt = self._insert(schema.collection_state)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["channel_id"],
+            set_={k: stmt.excluded[k] for k in row if k != "channel_id"},
+        )
+        with self._begin(conn) as c:
+            self._ensure_channels(c, {checkpoint.channel_id})
+            c.execute(stmt, [row])
+
+    def checkpoint(self, channel_id: int) -> Checkpoint | None:
+        """The collection checkpoint of a channel, if it was ever collected."""
+        t = schema.collection_state
+        with self._errors("read"), self.engine.connect() as conn:
+            row = conn.execute(select(t).where(t.c.channel_id == channel_id)).mappings().first()
+        return Checkpoint(**row) if row is not None else None
+
+    def channel(self, key: int | str) -> Channel | None:
+        """A stored channel by id or username (any case, ``@`` optional), with its
+        cached ``access_hash``; ``None`` when the store does not know it."""
+        t = schema.channels
+        if isinstance(key, int):
+            where = t.c.channel_id == key
+        else:
+            where = func.lower(t.c.username) == key.lstrip("@").lower()
+        columns = [t.c[f.name] for f in dataclass_fields(Channel)]
+        with self._errors("read"), self.engine.connect() as conn:
+            row = conn.execute(select(*columns).where(where).order_by(t.c.channel_id)).first()
+        return Channel(*row) if row is not None else None
+
     # -- runs -------------------------------------------------------------------
 
     def start_run(self, kind: str, parameters: dict[str, Any] | None = None) -> int:
@@ -501,7 +561,16 @@ class Store:
 
     def _frame(self, query) -> pd.DataFrame:
         with self._errors("read"), self.engine.connect() as conn:
-            frame = pd.read_sql(query, conn)
+            result = conn.execute(query)
+            names = list(result.keys())
+            rows = result.fetchall()
+        frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
+        for position, name in enumerate(names):
+            if name.endswith("_id") or name == "grouped_id":
+                values = [row[position] for row in rows]
+                if None in values:
+                    # Telegram ids exceed 2**53: as floats, distinct media ids would merge.
+                    frame[name] = pd.array(values, dtype="Int64")
         for column in frame.columns:
             if column in _DATE_COLUMNS:
                 frame[column] = pd.to_datetime(frame[column], utc=True)

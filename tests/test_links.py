@@ -60,3 +60,8 @@ def test_links_are_found_once_in_order_across_texts() -> None:
 def test_post_url() -> None:
     assert post_url("AsiaToday", 1, 5) == "https://t.me/AsiaToday/5"
     assert post_url(None, 1790216493, 5) == "https://t.me/c/1790216493/5"
+
+
+def test_post_url_never_builds_a_link_from_a_hostile_username() -> None:
+    assert post_url("javascript:alert(1)//", 7, 5) == "https://t.me/c/7/5"
+    assert post_url("a b", 7, 5) == "https://t.me/c/7/5"

@@ -7,6 +7,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import inspect, select, text
 
@@ -324,3 +325,11 @@ def test_urls_and_scrubbing() -> None:
     assert scrub({"api_hash": 1, "channels": 2, "session": 3}) == {"channels": 2}
     with pytest.raises(UsageError, match="not usable|not valid"):
         Store("nosuchdialect://x")
+
+
+def test_64_bit_ids_survive_frames_with_missing_values(store: Store) -> None:
+    # Two media ids 1 apart above 2**53 would be equal as floats (a false "media" repost).
+    big = 5_764_607_523_034_234_881
+    store.save_posts([post(1, 1, media_id=big), post(1, 2, media_id=big + 1), post(1, 3)])
+    ids = store.posts_frame()["media_id"].tolist()
+    assert ids[:2] == [big, big + 1] and ids[2] is pd.NA
