@@ -15,8 +15,13 @@ import sys
 import click
 
 from amplify import __version__
+from amplify.cli.analysis import cascades, coordination, network
+from amplify.cli.collect import collect, login, refresh
 from amplify.cli.common import AmplifyGroup
 from amplify.cli.db import db, status
+from amplify.cli.demo import demo
+from amplify.cli.imports import import_
+from amplify.cli.report import report
 
 
 @click.group(cls=AmplifyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -37,6 +42,15 @@ def cli(ctx: click.Context, debug: bool, quiet: bool) -> None:
 
 cli.add_command(db)
 cli.add_command(status)
+cli.add_command(login)
+cli.add_command(collect)
+cli.add_command(refresh)
+cli.add_command(cascades)
+cli.add_command(network)
+cli.add_command(coordination)
+cli.add_command(import_)
+cli.add_command(report)
+cli.add_command(demo)
 
 
 def main() -> None:
