@@ -123,7 +123,7 @@ def database_url(target: str | Path | None) -> str:
     if "://" in text:
         try:
             make_url(text)
-        except ArgumentError as exc:
+        except (ArgumentError, ValueError) as exc:  # ValueError: e.g. a port that is no number
             raise UsageError(f"database URL {redact_url(text)!r} is not valid: {exc}") from None
         return text
     return f"sqlite:///{Path(text).expanduser()}"
@@ -133,7 +133,7 @@ def redact_url(url: str) -> str:
     """The URL with any password replaced, safe to print and to store in ``runs``."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return "<invalid database URL>"
 
 
@@ -144,6 +144,15 @@ def scrub(parameters: dict[str, Any]) -> dict[str, Any]:
         for key, value in parameters.items()
         if not any(marker in key.lower() for marker in _SECRET_MARKERS)
     }
+
+
+_MIGRATION_LOCK = 0x616D706C696679  # "amplify": PostgreSQL advisory lock key for migrations
+
+
+def _revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def _utcnow() -> datetime:
@@ -194,9 +203,7 @@ class Store:
     def schema_revision(self) -> str | None:
         """The Alembic revision the database is at (``None`` for an empty database)."""
         with self.engine.connect() as conn:
-            if not inspect(conn).has_table("alembic_version"):
-                return None
-            return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            return _revision(conn)
 
     def _ensure_schema(self, upgrade: bool) -> None:
         with self.engine.connect() as conn:
@@ -225,7 +232,14 @@ class Store:
             )
         log.info("migrating %s from %s to %s", where, current, head_revision())
         with self.engine.begin() as conn:
-            upgrade_to_head(conn)
+            # Two processes opening a new database at once (two collectors) must not both
+            # migrate it: take the database's write lock first, then look again.
+            if self.dialect == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            elif self.dialect == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+            if _revision(conn) != head_revision():
+                upgrade_to_head(conn)
         self._use_wal()
 
     def _use_wal(self) -> None:

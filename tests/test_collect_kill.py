@@ -35,18 +35,18 @@ def names(fake: FakeTelegram) -> list[str]:
     return [c.username for c in fake.channels.values() if c.username]
 
 
-def run_in_process(db: Path) -> Store:
-    fake = FakeTelegram.from_spec(**{**SPEC, "delay": 0.0})
+def run_in_process(db: Path, spec: dict = SPEC) -> Store:
+    fake = FakeTelegram.from_spec(**{**spec, "delay": 0.0})
     store = Store(db)
     report = asyncio.run(collect(fake.make_client(), store, names(fake), now=fixed()))
     assert report.exit_code == 0
     return store
 
 
-def kill_after(db: Path, pages: int, extra: float) -> None:
+def kill_after(db: Path, pages: int, extra: float, spec: dict = SPEC) -> None:
     """Start the worker, let it commit ``pages`` pages, wait ``extra`` s, SIGKILL it."""
     worker = subprocess.Popen(
-        [sys.executable, str(WORKER), json.dumps(SPEC), str(db), NOW.isoformat()],
+        [sys.executable, str(WORKER), json.dumps(spec), str(db), NOW.isoformat()],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

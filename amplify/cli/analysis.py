@@ -16,6 +16,7 @@ from rich.text import Text
 
 from amplify.cli.common import current_config, data_options, open_store, stderr, stdout
 from amplify.edges import KINDS
+from amplify.errors import UsageError
 from amplify.exports import safe_csv
 from amplify.links import post_url
 
@@ -44,6 +45,10 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
     @functools.wraps(func)
     def wrapper(*args: Any, since, until, kinds: str, **kwargs: Any) -> Any:
+        if since and until and since >= until:
+            raise UsageError(
+                f"--since ({since:%Y-%m-%d %H:%M}) must be before --until ({until:%Y-%m-%d %H:%M})"
+            )
         kwargs["since"] = since.replace(tzinfo=UTC) if since else None
         kwargs["until"] = until.replace(tzinfo=UTC) if until else None
         kwargs["kinds"] = tuple(k.strip() for k in kinds.split(",") if k.strip())

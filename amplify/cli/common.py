@@ -26,6 +26,15 @@ class AmplifyGroup(click.Group):
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare group: click prints its help
+        except click.UsageError as exc:
+            # A bad option value is a user's mistake too: one line, not click's usage block.
+            if (ctx.obj or {}).get("debug"):
+                raise
+            path = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+            click.echo(f"error: {exc.format_message()} (see '{path} --help')", err=True)
+            sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; committed work is kept, re-run to continue", err=True)
             sys.exit(130)

@@ -34,6 +34,7 @@ __all__ = [
     "json_for_html",
     "post_link",
     "snippet",
+    "visible",
 ]
 
 _USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
@@ -65,6 +66,15 @@ def snippet(text: Any, limit: int = 200) -> str:
         return ""
     clean = _SPACE.sub(" ", _CONTROL.sub("", _INVISIBLE.sub("", str(text)))).strip()
     return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…"
+
+
+def visible(text: Any) -> str:
+    """``text`` without invisible, reordering or control characters; not shortened.
+
+    For the researcher's own words that may hold text pasted from Telegram (a report
+    title, a narrative's rules). Not escaped (see :func:`snippet`).
+    """
+    return "" if _missing(text) else _CONTROL.sub("", _INVISIBLE.sub("", str(text)))
 
 
 def clean_text(text: Any) -> str:

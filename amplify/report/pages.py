@@ -36,7 +36,7 @@ from amplify.config import Narrative
 from amplify.exports import safe_csv
 from amplify.model import Cascade
 from amplify.report import figures, tables
-from amplify.report.escape import clean_text, json_for_html
+from amplify.report.escape import clean_text, json_for_html, visible
 from amplify.report.provenance import Provenance, collect_provenance
 from amplify.store import Store
 
@@ -267,8 +267,8 @@ def write_report(
         "index.html",
         index,
         root="",
-        page_title=title,
-        heading=title,
+        page_title=visible(title),
+        heading=visible(title),
         narrative=tables.narrative_summary(narrative),
         rows=rows,
     )

@@ -12,7 +12,13 @@ import pandas as pd
 
 from amplify.config import Narrative
 from amplify.model import MEMBER_COLUMNS, Cascade
-from amplify.report.escape import channel_label, is_public_username, post_link, snippet
+from amplify.report.escape import (
+    channel_label,
+    is_public_username,
+    post_link,
+    snippet,
+    visible,
+)
 
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 UNKNOWN = "–"
@@ -230,11 +236,11 @@ def narrative_summary(narrative: Narrative | None) -> dict[str, Any] | None:
         return None
     since = when(narrative.since) if narrative.since else "the beginning"
     until = when(narrative.until) if narrative.until else "now"
-    return {
-        "title": narrative.title,
-        "description": narrative.description,
+    return {  # rules may hold text pasted from Telegram: show no invisible characters
+        "title": visible(narrative.title),
+        "description": visible(narrative.description) if narrative.description else None,
         "window": f"{since} to {until} (UTC)",
-        "keywords": list(narrative.keywords),
-        "patterns": list(narrative.patterns),
-        "seeds": list(narrative.seeds),
+        "keywords": [visible(k) for k in narrative.keywords],
+        "patterns": [visible(p) for p in narrative.patterns],
+        "seeds": [visible(s) for s in narrative.seeds],
     }
