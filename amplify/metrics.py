@@ -228,7 +228,11 @@ def view_weighted_reach(G: nx.Graph) -> int:
     >>> view_weighted_reach(G), views_unknown(G)
     (140, 1)
     """
-    return sum(p.views for p in _posts(G) if p.views is not None)
+    return _reach(_posts(G))
+
+
+def _reach(posts: list[_Post]) -> int:
+    return sum(p.views for p in posts if p.views is not None)
 
 
 def views_unknown(G: nx.Graph) -> int:
@@ -248,8 +252,12 @@ def amplification(G: nx.Graph) -> float | None:
     >>> amplification(G)
     2.5
     """
-    root_post, _ = _split_root(G)
-    return (view_weighted_reach(G) - root_post.views) / root_post.views if root_post.views else None
+    posts = _posts(G, _root(G))
+    return _amplification(next(p for p in posts if p.is_root), _reach(posts))
+
+
+def _amplification(root_post: _Post, reach: int) -> float | None:
+    return (reach - root_post.views) / root_post.views if root_post.views else None
 
 
 def amplifier_channels(G: nx.Graph) -> set[int]:
@@ -297,7 +305,10 @@ def time_to_first_amplification(G: nx.Graph) -> timedelta | None:
     >>> time_to_first_amplification(G)
     datetime.timedelta(seconds=420)
     """
-    root_post, others = _split_root(G)
+    return _first_amplification(*_split_root(G))
+
+
+def _first_amplification(root_post: _Post, others: list[_Post]) -> timedelta | None:
     dates = [p.date for p in others if p.date is not None]
     return min(dates) - root_post.date if root_post.date is not None and dates else None
 
@@ -319,12 +330,15 @@ def time_to_half_reach(G: nx.Graph) -> timedelta | None:
     >>> time_to_half_reach(G)  # 10 + 30 < 100 / 2 <= 10 + 30 + 60
     datetime.timedelta(seconds=7200)
     """
-    root_post, _ = _split_root(G)
-    reach = view_weighted_reach(G)
+    posts = _posts(G, _root(G))
+    return _half_reach(next(p for p in posts if p.is_root), posts, _reach(posts))
+
+
+def _half_reach(root_post: _Post, posts: list[_Post], reach: int) -> timedelta | None:
     if root_post.date is None or reach == 0:
         return None
     cumulative = 0
-    for post in sorted((p for p in _posts(G) if p.date is not None), key=lambda p: p.date):
+    for post in sorted((p for p in posts if p.date is not None), key=lambda p: p.date):
         cumulative += post.views or 0
         if 2 * cumulative >= reach:
             return post.date - root_post.date
@@ -345,7 +359,10 @@ def amplifications_within(G: nx.Graph, window: timedelta) -> int | None:
     >>> amplifications_within(G, timedelta(hours=1))
     1
     """
-    root_post, others = _split_root(G)
+    return _within(*_split_root(G), window)
+
+
+def _within(root_post: _Post, others: list[_Post], window: timedelta) -> int | None:
     if root_post.date is None:
         return None
     return sum(
@@ -366,21 +383,29 @@ def cascade_metrics(G: nx.Graph) -> dict:
     def seconds(td: timedelta | None) -> float | None:
         return None if td is None else td.total_seconds()
 
+    # The distinct posts and the levels are computed once and shared by every metric
+    # (the public functions each recompute them: ~10 passes over the nodes per cascade).
+    root = _root(G)
+    posts = _posts(G, root)
+    root_post = next(p for p in posts if p.is_root)
+    others = [p for p in posts if not p.is_root]
+    levels = _levels(G, root)
+    reach = _reach(posts)
     return {
         "size": cascade_size(G),
-        "depth": cascade_depth(G),
-        "max_breadth": max_breadth(G),
+        "depth": len(levels) - 1,
+        "max_breadth": max(levels),
         "structural_virality": structural_virality(G),
-        "reach": view_weighted_reach(G),
-        "root_views": _split_root(G)[0].views,
-        "amplification": amplification(G),
+        "reach": reach,
+        "root_views": root_post.views,
+        "amplification": _amplification(root_post, reach),
         "potential_reach": potential_reach(G),
         "amplifiers": len(amplifier_channels(G)),
-        "time_to_first_amplification_s": seconds(time_to_first_amplification(G)),
-        "time_to_half_reach_s": seconds(time_to_half_reach(G)),
-        "amplifications_1h": amplifications_within(G, timedelta(hours=1)),
-        "amplifications_24h": amplifications_within(G, timedelta(days=1)),
-        "views_unknown": views_unknown(G),
+        "time_to_first_amplification_s": seconds(_first_amplification(root_post, others)),
+        "time_to_half_reach_s": seconds(_half_reach(root_post, posts, reach)),
+        "amplifications_1h": _within(root_post, others, timedelta(hours=1)),
+        "amplifications_24h": _within(root_post, others, timedelta(days=1)),
+        "views_unknown": sum(p.views is None for p in posts),
         "tree": G.graph.get("tree", "star"),
     }
 

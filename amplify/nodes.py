@@ -91,12 +91,14 @@ def node_records(nodes: pd.DataFrame) -> dict[tuple[int, int], dict[str, Any]]:
     """Node attributes as plain Python values (None for unknown), keyed by post."""
     columns = ["username", "title", "views", "subscribers", "grouped_id", "text"]
     plain = nodes[columns].astype(object).where(nodes[columns].notna(), None)
+    values = [plain[c].tolist() for c in columns]  # column lists: no per-row dict from pandas
     dates = [None if pd.isna(d) else d.to_pydatetime() for d in nodes["date"]]
     keys = zip(nodes["channel_id"].tolist(), nodes["message_id"].tolist(), strict=True)
     out = {}
-    for key, date, collected, row in zip(
-        keys, dates, nodes["collected"].tolist(), plain.to_dict("records"), strict=True
+    for key, date, collected, *row in zip(
+        keys, dates, nodes["collected"].tolist(), *values, strict=True
     ):
-        out[key] = {"channel_id": key[0], "message_id": key[1], "date": date, **row}
+        out[key] = {"channel_id": key[0], "message_id": key[1], "date": date}
+        out[key].update(zip(columns, row, strict=True))
         out[key]["collected"] = bool(collected)
     return out
