@@ -32,6 +32,7 @@ from sqlalchemy import (
     JSON,
     Connection,
     Engine,
+    String,
     create_engine,
     delete,
     event,
@@ -39,6 +40,7 @@ from sqlalchemy import (
     inspect,
     select,
     tuple_,
+    type_coerce,
     update,
 )
 from sqlalchemy.engine import make_url
@@ -573,11 +575,28 @@ class Store:
 
     # -- reads ------------------------------------------------------------------
 
-    def _frame(self, query) -> pd.DataFrame:
+    def _frame(self, query, sort: Sequence[str] = ()) -> pd.DataFrame:
+        """The rows of `query` as a DataFrame, sorted by the `sort` columns.
+
+        Large tables are sorted here rather than by ``ORDER BY``: SQLite would read the
+        table through its primary-key index, 2.4 times slower for a million posts.
+        """
+        # Dates come back as the driver gives them (ISO text in SQLite) and are parsed by
+        # pandas in one vectorised pass: SQLAlchemy's per-value parsing was 4/5 of the
+        # time of reading a million posts.
+        query = query.with_only_columns(
+            *(
+                type_coerce(col, String).label(col.name)
+                if isinstance(col.type, schema.UTCDateTime)
+                else col
+                for col in query.selected_columns
+            ),
+            maintain_column_froms=True,
+        )
         with self._errors("read"), self.engine.connect() as conn:
             result = conn.execute(query)
             names = list(result.keys())
-            rows = result.fetchall()
+            rows = list(map(tuple, result.fetchall()))  # pandas probes Row objects slowly
         frame = pd.DataFrame.from_records(rows, columns=names, coerce_float=True)
         for position, name in enumerate(names):
             if name.endswith("_id") or name == "grouped_id":
@@ -587,7 +606,9 @@ class Store:
                     frame[name] = pd.array(values, dtype="Int64")
         for column in frame.columns:
             if column in _DATE_COLUMNS:
-                frame[column] = pd.to_datetime(frame[column], utc=True)
+                frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+        if sort:
+            frame = frame.sort_values(list(sort), kind="stable", ignore_index=True)
         return frame
 
     def channel_ids(self, channels: Iterable[int | str]) -> list[int]:
@@ -638,14 +659,17 @@ class Store:
         """
         t = schema.posts
         cols = [t.c[name] for name in columns] if columns else [t]
-        query = select(*cols).order_by(t.c.channel_id, t.c.message_id)
+        query = select(*cols)
         if channels is not None:
             query = query.where(t.c.channel_id.in_(self.channel_ids(channels)))
         if since is not None:
             query = query.where(t.c.date >= since)
         if until is not None:
             query = query.where(t.c.date < until)
-        return self._frame(query)
+        keys = ["channel_id", "message_id"]
+        if not set(keys) <= set(query.selected_columns.keys()):
+            return self._frame(query.order_by(t.c.channel_id, t.c.message_id))
+        return self._frame(query, sort=keys)
 
     def channels_frame(self) -> pd.DataFrame:
         """Channels with their most recent subscriber count (``subscribers``)."""
@@ -687,7 +711,7 @@ class Store:
     def post_stats_frame(self) -> pd.DataFrame:
         """Every observation of post counters (view trajectories)."""
         t = schema.post_stats
-        return self._frame(select(t).order_by(t.c.channel_id, t.c.message_id, t.c.observed_at))
+        return self._frame(select(t), sort=["channel_id", "message_id", "observed_at"])
 
     def runs_frame(self) -> pd.DataFrame:
         """Every collection or import run."""
