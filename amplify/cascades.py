@@ -320,15 +320,19 @@ def build_cascades(
             continue
         graph = nx.DiGraph(root=key, tree=tree)
         graph.add_node(key, **attrs[key], root=True, kinds=())
-        for member, member_kinds in members:
-            graph.add_node(member, **attrs[member], root=False, kinds=member_kinds)
+        graph.add_nodes_from(
+            (member, {**attrs[member], "root": False, "kinds": member_kinds})
+            for member, member_kinds in members
+        )
         parents = (
             _inferred_parents(key, [m for m, _ in members], attrs, exposure)
             if tree == "inferred"
             else dict.fromkeys((m for m, _ in members), key)
         )
-        for member, member_kinds in members:
-            graph.add_edge(parents[member], member, kind=member_kinds[0], kinds=member_kinds)
+        graph.add_edges_from(
+            (parents[member], member, {"kind": member_kinds[0], "kinds": member_kinds})
+            for member, member_kinds in members
+        )
         started = time.perf_counter()
         cascades.append(Cascade.from_graph(graph, narrative=name))
         measuring += time.perf_counter() - started

@@ -61,6 +61,8 @@ BUCKET_CAP = 64
 """In an LSH bucket larger than this, each text is compared only with the bucket's
 earliest ``BUCKET_CAP`` texts (keeps boilerplate-heavy buckets from going quadratic)."""
 
+_CHUNK_CHARS = 2**22
+"""Characters hashed at once into word shingles (bounds the temporary arrays)."""
 _CYRILLIC = "\u0400-\u04ff"
 _LATIN_LOOKALIKES = "aceopxykmthbij"
 _CYRILLIC_LOOKALIKES = "асеорхукмтнвіј"
@@ -76,6 +78,7 @@ _URL = re.compile(
 _URL_HINT = re.compile(r"://|www\.|\.(?:me|dog)/", re.IGNORECASE)
 _SCRIPT_CHANGE = re.compile(f"[a-z][{_CYRILLIC}]|[{_CYRILLIC}][a-z]")
 _SPACES = re.compile(r"\s{2,}|[^\S ]")
+_NON_WORD = re.compile(r"\W+")
 
 
 def _unmix(match: re.Match[str]) -> str:
@@ -134,8 +137,8 @@ def normalize_for_copies(texts: pd.Series) -> pd.Series:
     """
     folded = _fold_letters(texts)
     maybe = folded.str.contains("@", regex=False) | folded.str.contains(_URL_HINT)
-    words = _replace_where(folded, maybe, _URL, " ").str.findall(r"\w+").str.join(" ")
-    return words.where(texts.notna(), None)
+    words = _replace_where(folded, maybe, _URL, " ").str.replace(_NON_WORD, " ", regex=True)
+    return words.str.strip().where(texts.notna(), None)  # the words joined by single spaces
 
 
 def lsh_params(threshold: float, num_perm: int = NUM_PERM, recall: float = 0.99) -> tuple[int, int]:
@@ -164,21 +167,58 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(31))
 
 
+def _word_hashes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A 64-bit hash of every word of `texts` (normalised: words joined by one space),
+    and the number of the text it is in, without a Python object per word.
+
+    The texts are joined into one array of code points; a word's hash is the sum, over
+    its characters, of a mixed (code point, position in the word) value — the same
+    word hashes the same wherever it occurs.
+    """
+    codes = np.frombuffer("\0".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    index = np.arange(len(codes), dtype=np.int64)
+    gap = (codes == 32) | (codes == 0)  # a space between words, NUL between texts
+    start = np.maximum.accumulate(np.where(gap, index + 1, 0))  # where each word begins
+    inside = ~gap
+    value = _mix(
+        codes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+        + (index - start + 1).astype(np.uint64)
+    )[inside]
+    first = np.flatnonzero(np.r_[True, gap[:-1]][inside])  # positions of word starts in `value`
+    words = _mix(np.add.reduceat(value, first) if len(value) else value)
+    text = np.cumsum(codes == 0)[inside][first]
+    return text, words
+
+
 def _word_shingles(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    tokens = texts.str.split(" ").explode().dropna()
-    doc = tokens.index.to_numpy(dtype=np.int64)
-    h = pd.util.hash_array(tokens.to_numpy(dtype=object))
-    keep = np.zeros(len(doc), dtype=bool)
-    keep[:-2] = doc[:-2] == doc[2:]  # the next two tokens belong to the same text
-    starts = np.flatnonzero(keep)
-    combined = h[starts] * np.uint64(0x9E3779B97F4A7C15)
-    combined ^= _mix(h[starts + 1] + np.uint64(1))
-    combined = _mix(combined ^ (h[starts + 2] * np.uint64(0xC2B2AE3D27D4EB4F)))
-    return doc[starts], combined
+    docs, hashes = [], []
+    positions = texts.index.to_numpy(dtype=np.int64)
+    values = texts.tolist()
+    start = 0
+    while start < len(values):  # chunks of ~4M characters bound the temporary arrays
+        stop, size = start, 0
+        while stop < len(values) and (size < _CHUNK_CHARS or stop == start):
+            size += len(values[stop]) + 1
+            stop += 1
+        text, h = _word_hashes(values[start:stop])
+        doc = positions[start:stop][text]
+        keep = np.zeros(len(doc), dtype=bool)
+        keep[:-2] = doc[:-2] == doc[2:]  # the next two words belong to the same text
+        starts = np.flatnonzero(keep)
+        combined = h[starts] * np.uint64(0x9E3779B97F4A7C15)
+        combined ^= _mix(h[starts + 1] + np.uint64(1))
+        combined = _mix(combined ^ (h[starts + 2] * np.uint64(0xC2B2AE3D27D4EB4F)))
+        docs.append(doc[starts])
+        hashes.append(combined)
+        start = stop
+    if not docs:
+        return np.empty(0, np.int64), np.empty(0, np.uint64)
+    return np.concatenate(docs), np.concatenate(hashes)
 
 
 def _char_shingles(texts: pd.Series, n: int = 5) -> tuple[np.ndarray, np.ndarray]:
     docs, hashes = [], []
+    texts = texts[texts.str.len() >= n]  # a text shorter than one shingle has none
     order = texts.str.len().sort_values(kind="stable").index
     for start in range(0, len(order), 4096):  # similar lengths share one padded matrix
         chunk = texts.loc[order[start : start + 4096]]
@@ -204,13 +244,18 @@ def _shingle_sets(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     words = texts.str.count(" ") + 1  # normalised texts are words joined by one space
     long = texts[words >= MIN_WORDS]
     short = texts[words < MIN_WORDS]
-    doc_w, h_w = _word_shingles(long) if len(long) else (np.empty(0, np.int64),) * 2
+    doc_w, h_w = _word_shingles(long)
     doc_c, h_c = _char_shingles(short)
     doc = np.concatenate([doc_w, doc_c]).astype(np.int64)
-    h = np.concatenate([np.asarray(h_w, np.uint64), h_c])
-    order = np.argsort(doc, kind="stable")
-    table = pd.DataFrame({"doc": doc[order], "h": h[order]}).drop_duplicates()
-    return table["doc"].to_numpy(), table["h"].to_numpy()
+    h = np.concatenate([h_w, h_c])
+    # One sort on (text, top bits of the hash) groups each text's shingles and puts a
+    # repeated shingle next to itself (>= 40 hash bits compared: collisions negligible).
+    bits = max(1, int(doc.max(initial=0)).bit_length())
+    key = (doc.astype(np.uint64) << np.uint64(64 - bits)) | (h >> np.uint64(bits))
+    order = np.argsort(key)
+    key = key[order]
+    first = np.r_[True, key[1:] != key[:-1]][: len(key)]
+    return doc[order][first], h[order][first]
 
 
 def _signatures(doc: np.ndarray, h: np.ndarray, n_docs: int, num_perm: int, seed: int):
@@ -232,8 +277,7 @@ def _signatures(doc: np.ndarray, h: np.ndarray, n_docs: int, num_perm: int, seed
     step = max(1, 2**23 // num_perm)  # shingles per chunk: a 32 MB intermediate at 128
     start = 0
     while start < len(bounds):  # chunks of whole texts, about `step` shingles each
-        stop = int(np.searchsorted(bounds, bounds[start] + step, side="left"))
-        stop = max(stop, start + 1)
+        stop = max(int(np.searchsorted(bounds, bounds[start] + step, side="left")), start + 1)
         lo = bounds[start]
         hi = bounds[stop] if stop < len(bounds) else len(doc)
         values = np.multiply(x[lo:hi, None], a[None, :])
@@ -243,22 +287,36 @@ def _signatures(doc: np.ndarray, h: np.ndarray, n_docs: int, num_perm: int, seed
     return signatures
 
 
-def _candidates(signatures: np.ndarray, bands: int, rows: int) -> pd.DataFrame:
-    keys, docs = [], []
+def _candidates(signatures: np.ndarray, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``a < b`` of texts that share all `rows` values of at least one band.
+
+    One band at a time: the texts are sorted by the band's hash, so a bucket is a run of
+    equal keys holding its texts in ascending order, and every pair of a bucket is
+    generated with ``np.repeat`` (a text at rank >= :data:`BUCKET_CAP` of its bucket is
+    paired with the first ``BUCKET_CAP`` only). Pairs are kept as ``a * n + b``.
+    """
     n = signatures.shape[0]
+    found = [np.empty(0, np.int64)]
+    position = np.arange(n, dtype=np.int64)
     for band in range(bands):
         key = _mix(np.full(n, band + 1, dtype=np.uint64))
         for column in signatures[:, band * rows : (band + 1) * rows].T:
             key = _mix(key ^ column.astype(np.uint64))
-        keys.append(key)
-        docs.append(np.arange(n, dtype=np.int64))
-    table = pd.DataFrame({"key": np.concatenate(keys), "doc": np.concatenate(docs)})
-    table = table[table.duplicated("key", keep=False)].sort_values(["key", "doc"])
-    table["rank"] = table.groupby("key").cumcount()
-    left = table[table["rank"] < BUCKET_CAP]
-    pairs = left.merge(table, on="key", suffixes=("_a", "_b"))
-    pairs = pairs[pairs["doc_a"] < pairs["doc_b"]]
-    return pairs[["doc_a", "doc_b"]].drop_duplicates().reset_index(drop=True)
+        order = np.argsort(key, kind="stable")  # equal keys keep ascending text order
+        key = key[order]
+        is_start = np.r_[True, key[1:] != key[:-1]]
+        starts = np.flatnonzero(is_start)
+        bucket = np.cumsum(is_start) - 1
+        size = np.diff(np.r_[starts, n])[bucket]
+        rank = position - starts[bucket]
+        partners = np.where(rank < BUCKET_CAP, size - 1 - rank, 0)  # later texts in the bucket
+        if not partners.any():
+            continue
+        first = np.repeat(position, partners)
+        step = np.arange(len(first)) - np.repeat(np.cumsum(partners) - partners, partners) + 1
+        found.append(order[first] * n + order[first + step])
+    pairs = np.unique(np.concatenate(found))
+    return pairs // max(n, 1), pairs % max(n, 1)
 
 
 def _gather(offsets: np.ndarray, lengths: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -278,7 +336,7 @@ def _jaccard(doc: np.ndarray, h: np.ndarray, n_docs: int, a: np.ndarray, b: np.n
     offsets = np.r_[0, np.cumsum(lengths)[:-1]]
     low = h & np.uint64((1 << 44) - 1)
     result = np.zeros(len(a), dtype=float)
-    chunk = 1 << 19  # pairs per chunk: the pair number fits in 20 bits
+    chunk = 1 << 17  # pairs per chunk (the pair number must fit in 20 bits): ~0.4 GB at most
     for start in range(0, len(a), chunk):
         ia, ib = a[start : start + chunk], b[start : start + chunk]
         pair = np.arange(len(ia), dtype=np.uint64) << np.uint64(44)
@@ -324,10 +382,9 @@ def near_duplicate_pairs(
     doc, h = _shingle_sets(judged)
     signatures = _signatures(doc, h, len(texts), num_perm, seed)
     bands, rows = lsh_params(threshold, num_perm)
-    candidates = _candidates(signatures[judged.index.to_numpy()], bands, rows)
+    doc_a, doc_b = _candidates(signatures[judged.index.to_numpy()], bands, rows)
     position = judged.index.to_numpy()
-    a = position[candidates["doc_a"].to_numpy()]
-    b = position[candidates["doc_b"].to_numpy()]
+    a, b = position[doc_a], position[doc_b]
     sizes = np.bincount(doc, minlength=len(texts))
     small, large = np.minimum(sizes[a], sizes[b]), np.maximum(sizes[a], sizes[b])
     plausible = (small > 0) & (small >= threshold * large)  # J <= |small| / |large|

@@ -84,11 +84,13 @@ def _levels(G: nx.Graph, root: Hashable | None) -> list[int]:
 def _posts(G: nx.Graph, root: Hashable | None = None) -> list[_Post]:
     """Distinct posts of the cascade; an album's messages merge into one post."""
     groups: dict[tuple, list[tuple[Hashable, dict]]] = {}
-    for node, d in G.nodes(data=True):
-        ch, album = _channel(node, d), d.get("grouped_id")
-        key = ("album", ch, album) if album is not None else ("post", node)
-        groups.setdefault(key, []).append((node, d))
     posts = []
+    for node, d in G.nodes(data=True):
+        album = d.get("grouped_id")
+        if album is None:  # most posts: no album to merge
+            posts.append(_Post(_channel(node, d), d.get("views"), d.get("date"), node == root))
+        else:
+            groups.setdefault((_channel(node, d), album), []).append((node, d))
     for members in groups.values():
         views = [d["views"] for _, d in members if d.get("views") is not None]
         dates = [d["date"] for _, d in members if d.get("date") is not None]
@@ -157,6 +159,16 @@ def max_breadth(G: nx.Graph, root: Hashable | None = None) -> int:
     return max(_levels(G, root))
 
 
+def _is_star(G: nx.Graph, hub: Hashable) -> bool:
+    """Whether `G`'s n - 1 edges each join `hub` to a different node (a star around it)."""
+    n = G.number_of_nodes()
+    if hub in G.adj[hub]:  # a self-loop
+        return False
+    if G.is_directed():
+        return G.out_degree(hub) == n - 1 or G.in_degree(hub) == n - 1
+    return G.degree(hub) == n - 1
+
+
 def tree_wiener_index(G: nx.Graph) -> int:
     """Sum of distances over all node pairs of a tree, in O(n); edge direction is ignored.
 
@@ -178,6 +190,9 @@ def tree_wiener_index(G: nx.Graph) -> int:
         return 0
     if m != n - 1:
         raise ValueError(f"cascade is not a tree: {n} nodes need {n - 1} edges, got {m}")
+    hub = G.graph.get("root")
+    if hub in G and _is_star(G, hub):  # the default cascade tree: no traversal needed
+        return (n - 1) ** 2  # n - 1 pairs at distance 1, (n - 1)(n - 2) / 2 at distance 2
     adjacency = (G.succ, G.pred) if G.is_directed() else (G.adj,)
     start = next(iter(G))
     parent: dict[Hashable, Hashable] = {start: None}

@@ -214,7 +214,12 @@ def _checks(stages: dict) -> dict:
     if "cascades" in stages:
         a = stages["cascades"]["accuracy"]
         out["cascades found every planted member"] = a["found_of_planted"] == a["planted_members"]
-        out["cascades found every planted copy"] = a["copies_found"] == a["planted_copies"]
+        out["cascades found >= 99% of planted copies (LSH recall at the threshold)"] = (
+            a["copies_found"] >= 0.99 * a["planted_copies"]
+        )
+        out["cascades found every planted copy at Jaccard >= 0.85"] = (
+            a["clear_copies_found"] == a["clear_copies"]
+        )
     if "copies" in stages:
         c = stages["copies"]["corpus"]
         out["copies recall and precision >= 0.95 on planted copies"] = (
@@ -318,7 +323,9 @@ def table(result: dict) -> str:
             (
                 f"collect {c['channels']}×{c['posts_per_channel']:,} posts",
                 f"{_fmt(c['posts_per_s'], 0)} posts/s; {c['history_requests']} history "
-                f"requests = {c['history_per_1000_messages']:.2f} per 1,000 messages",
+                f"requests = {c['history_per_1000_messages']:.2f} per 1,000 messages "
+                f"({c['history_requests_without_positions']} where pages do not report "
+                "their position)",
                 f"bound 10 per 1,000; minimum ceil(N/100) = {c['history_requests_min']} "
                 f"({c['min_per_1000_messages']:.2f} per 1,000)",
                 f"{c['ratio_to_bound']:.3f}x bound, {c['ratio_to_min']:.3f}x minimum",

@@ -97,6 +97,10 @@ def _measure(what: str, db: Path, out: Path | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+CLEAR_COPY = 0.85
+"""Planted copies at least this similar must all be found (well above the 0.8 threshold)."""
+
+
 def _accuracy(truth, found: dict) -> dict:
     planted = sum(len(m) for m in truth.cascades.values())
     hit = kinds_right = 0
@@ -107,9 +111,13 @@ def _accuracy(truth, found: dict) -> dict:
                 hit += 1
                 kinds_right += set(got[key].split(",")) == kinds
     found_members = sum(len(m) - 1 for m in found.values())
-    copies = sum(
-        1 for key, (root, _) in truth.copies.items() if "copy" in found.get(root, {}).get(key, "")
-    )
+    hit_copies = [
+        similarity
+        for key, (root, similarity) in truth.copies.items()
+        if "copy" in found.get(root, {}).get(key, "")
+    ]
+    copies = len(hit_copies)
+    clear = [s for _, s in truth.copies.values() if s >= CLEAR_COPY]
     return {
         "planted_members": planted,
         "found_of_planted": hit,
@@ -118,6 +126,10 @@ def _accuracy(truth, found: dict) -> dict:
         "members_not_planted": found_members - hit,
         "planted_copies": len(truth.copies),
         "copies_found": copies,
+        # LSH catches a pair at exactly the threshold with probability 0.99 by design
+        # (amplify.copies.lsh_params); above CLEAR_COPY a miss would be a defect
+        "clear_copies": len(clear),
+        "clear_copies_found": sum(s >= CLEAR_COPY for s in hit_copies),
     }
 
 

@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from datasketch import MinHash
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from amplify import copies
 from amplify.copies import (
     MIN_CHARS,
     _shingle_sets,
@@ -139,6 +142,33 @@ def test_lsh_recall_on_many_pairs_and_big_buckets() -> None:
     base = BASE + " " + BASE
     variants = pd.Series([base] + [f"{base} вариант{i}" for i in range(200)])
     assert set(earliest_near_duplicates(variants)[1:].tolist()) == {0}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(["нато", "центр", "b", "алматы", "x1", "ё", "war"]), max_size=14),
+        min_size=1,
+        max_size=12,
+    ),
+    chunk=st.sampled_from([1, 17, 2**22]),
+)
+def test_word_shingles_are_the_distinct_word_trigrams(texts: list[list[str]], chunk: int) -> None:
+    series = pd.Series([" ".join(words) for words in texts])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(copies, "_CHUNK_CHARS", chunk)  # chunk borders fall inside the batch
+        doc, hashes = _shingle_sets(series)
+    grams = {
+        position: {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+        for position, words in enumerate(texts)
+        if len(words) >= copies.MIN_WORDS
+    }
+    mine = {position: hashes[doc == position].tolist() for position in grams}
+    for position, expected in grams.items():
+        assert len(mine[position]) == len(set(mine[position])) == len(expected)
+    for a in grams:  # a trigram hashes the same in every text, different trigrams differ
+        for b in grams:
+            assert len(set(mine[a]) & set(mine[b])) == len(grams[a] & grams[b])
 
 
 def test_lsh_params() -> None:

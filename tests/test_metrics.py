@@ -155,6 +155,39 @@ def test_random_undirected_trees(G):
     check_tree_invariants(G)
 
 
+@given(parent_array_trees(), st.booleans())
+def test_a_named_root_takes_the_star_shortcut_only_for_stars(G, reverse):
+    G = G.reverse() if reverse else G  # edges towards the root: an in-star when a star
+    G.graph["root"] = 0
+    assert tree_wiener_index(G) == nx.wiener_index(G.to_undirected())
+    assert tree_wiener_index(G.to_undirected()) == nx.wiener_index(G.to_undirected())
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 40])
+def test_cascade_stars_with_their_root_named(n):
+    out_star = nx.star_graph(n - 1, create_using=nx.DiGraph)
+    for G in (out_star, out_star.reverse(), nx.star_graph(n - 1)):
+        G.graph["root"] = 0
+        assert tree_wiener_index(G) == nx.wiener_index(G.to_undirected()) == (n - 1) ** 2
+    leaf = nx.star_graph(n - 1, create_using=nx.DiGraph)
+    leaf.graph["root"] = n - 1  # a root that is not the hub: the general path
+    assert tree_wiener_index(leaf) == (n - 1) ** 2
+
+
+@pytest.mark.parametrize(
+    "G",
+    [
+        nx.DiGraph([(0, 0), (0, 1), (0, 2), (3, 4)]),  # hub with a self-loop
+        nx.DiGraph([(0, 1), (1, 0), (0, 2), (3, 4)]),  # hub in a 2-cycle, a pair apart
+        nx.Graph([(0, 0), (0, 1), (2, 3)]),
+    ],
+)
+def test_a_hub_with_loops_is_not_taken_for_a_star(G):
+    G.graph["root"] = 0
+    with pytest.raises(ValueError, match="not a tree"):
+        structural_virality(G)
+
+
 # --- not a tree, roots -------------------------------------------------------------------------
 
 
