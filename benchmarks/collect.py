@@ -40,13 +40,12 @@ async def _collect(fake, store) -> object:
         await client.disconnect()
 
 
-def run(channels: int = 10, posts_per_channel: int = 1_000, seed: int = 0) -> dict:
-    """Collect a generated fake corpus into a fresh store; throughput and requests."""
+def _measure(channels: int, posts_per_channel: int, seed: int, positions: bool):
     from amplify.store import Store
     from tests.telegram_fake import FakeTelegram
 
     fake = FakeTelegram.from_spec(seed=seed, channels=channels, posts_per_channel=posts_per_channel)
-    messages = {c.id: len(c.messages) for c in fake.channels.values()}
+    fake.reports_positions = positions
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(Path(tmp) / "collect.sqlite")
         started = time.perf_counter()
@@ -54,6 +53,18 @@ def run(channels: int = 10, posts_per_channel: int = 1_000, seed: int = 0) -> di
         elapsed = time.perf_counter() - started
         stored = store.counts()["posts"]
         store.close()
+    return fake, report, elapsed, stored
+
+
+def run(channels: int = 10, posts_per_channel: int = 1_000, seed: int = 0) -> dict:
+    """Collect a generated fake corpus into a fresh store; throughput and requests.
+
+    Measured with history pages that report their position (``offset_id_offset``), then
+    again without (the collector then needs one empty page per channel to see the end).
+    """
+    fake, report, elapsed, stored = _measure(channels, posts_per_channel, seed, True)
+    unpositioned = _measure(channels, posts_per_channel, seed, False)[0]
+    messages = {c.id: len(c.messages) for c in fake.channels.values()}
     history = fake.count("GetHistoryRequest")
     per_channel = {cid: len(fake.history_params(cid)) for cid in messages}
     minimum = sum(math.ceil(n / 100) for n in messages.values())
@@ -69,6 +80,7 @@ def run(channels: int = 10, posts_per_channel: int = 1_000, seed: int = 0) -> di
         "history_requests": history,
         "history_requests_min": minimum,  # sum over channels of ceil(messages / 100)
         "history_requests_over_min": history - minimum,
+        "history_requests_without_positions": unpositioned.count("GetHistoryRequest"),
         "history_per_1000_messages": 1000 * history / total_messages,
         "bound_per_1000_messages": BOUND_PER_1000,
         "min_per_1000_messages": 1000 * minimum / total_messages,

@@ -10,7 +10,8 @@
   (``ResolveUsername``, the most rate-limited call) and its id and access hash are
   saved at once; later runs build ``InputPeerChannel`` from the store;
 - one ``GetFullChannel`` per run (metadata and a subscriber snapshot);
-- ceil(N / 100) + 1 ``GetHistory`` requests for N new messages, each page committed
+- ceil(N / 100) ``GetHistory`` requests for N new messages (one more when Telegram does
+  not report page positions), each page committed
   together with the channel's checkpoint (see :mod:`collectors.telegram_history`).
 
 Flood waits, server errors and dropped connections are handled in one place,

@@ -7,10 +7,12 @@ dated >= since). Telegram applies ``min_id``/``max_id`` only after slicing, so t
 never used. Going oldest first makes the checkpoint one number: every message up to
 ``last_message_id`` has been read, so a run killed at any moment resumes after the
 last committed page without a gap, and the posts in flight are re-read, never
-duplicated (saves are upserts). A page that comes back empty ends the history; a
-short page does not (Telegram sometimes withholds messages, as Telethon notes), so
-reading N messages costs ceil(N / 100) + 1 requests, and an incremental run with
-nothing new costs one.
+duplicated (saves are upserts). The history ends at a page whose newest message
+Telegram places first of all (``offset_id_offset == 0``, not ``inexact``: nothing is
+newer), or, when an answer does not say, at a page that comes back empty; a short page
+alone does not end it (Telegram sometimes withholds messages, as Telethon notes). So
+reading N messages costs ceil(N / 100) requests (+1 where positions are not reported),
+and an incremental run with nothing new costs one.
 
 A channel's coverage (``collection_state``) is one contiguous range: everything dated
 >= ``read_from`` (``None``: from the first post) up to ``last_message_id``. A run
@@ -168,6 +170,8 @@ class HistoryReader:
             last = messages[-1].id
             offset_id, offset_date = last + 1, None
             yield messages, answer.chats
+            if getattr(answer, "offset_id_offset", None) == 0 and not getattr(answer, "inexact", 0):
+                return  # Telegram says nothing is newer than this page: no empty page needed
 
     async def _pass(self, state: Checkpoint, kind: str) -> Checkpoint:
         """One pass: ``forward`` (after the coverage), ``fresh`` (a new coverage from

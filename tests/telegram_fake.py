@@ -247,6 +247,10 @@ class FakeTelegram:
         for channel in channels:
             self.add_channel(channel)
         self.delay = delay  # seconds before each answer arrives (real time, for kill -9 tests)
+        # True: history pages carry ``offset_id_offset`` (the position of their newest
+        # message) as Telegram documents for offset paging. Off by default, the cautious
+        # case: whether Telegram sets it for channel history is not documented.
+        self.reports_positions = False
         self.spec = spec
         self.requests: list[RequestRecord] = []
         self.faults: list[Fault] = []
@@ -282,6 +286,7 @@ class FakeTelegram:
         private: int = 0,
         start: int | None = None,
         delay: float = 0.0,
+        positions: bool = False,
     ) -> FakeTelegram:
         """A deterministic corpus from JSON-able parameters (see ``generate_channels``)."""
         spec = dict(
@@ -291,6 +296,7 @@ class FakeTelegram:
             private=private,
             start=start,
             delay=delay,
+            positions=positions,
         )
         generated = generate_channels(
             seed,
@@ -299,7 +305,9 @@ class FakeTelegram:
             private,
             DEFAULT_START if start is None else as_date(start),
         )
-        return cls(generated, delay=delay, spec=spec)
+        fake = cls(generated, delay=delay, spec=spec)
+        fake.reports_positions = positions
+        return fake
 
     def add_channel(self, channel: FakeChannel) -> FakeChannel:
         self.channels[channel.id] = channel
@@ -518,9 +526,11 @@ class FakeTelegram:
             for m in history[max(start, 0) : max(start + limit, 0)]
             if m.id > request.min_id and (request.max_id <= 0 or m.id < request.max_id)
         ]
+        positioned = self.reports_positions and (request.offset_id or offset_ts > 0)
         return types.messages.ChannelMessages(
             pts=channel.pts,
             count=len(channel.messages),
+            offset_id_offset=max(start, 0) if positioned and page else None,
             messages=page,
             topics=[],
             chats=self._chats(channel, page),

@@ -24,13 +24,16 @@ from tests.telegram_fake import FakeTelegram
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("positions", [True, False], ids=["positions", "no-positions"])
 @pytest.mark.parametrize("n", [250, 1000])
-async def test_history_requests_meet_the_bound(store: Store, n: int) -> None:
+async def test_history_requests_meet_the_bound(store: Store, n: int, positions: bool) -> None:
     fake = fake_of(linear_channel(1001, "linear_news", n))
+    fake.reports_positions = positions
     report = await collect(fake.make_client(), store, ["linear_news"], now=fixed())
     assert report.channels[0].new == n and stored_ids(store, 1001) == list(range(1, n + 1))
-    # ceil(n / 100) pages, then one empty page that proves the history ended
-    assert fake.count("GetHistoryRequest") == math.ceil(n / 100) + 1
+    # ceil(n / 100) pages; where Telegram does not say that the last page holds the newest
+    # message (offset_id_offset 0), one more, empty, page proves the history ended
+    assert fake.count("GetHistoryRequest") == math.ceil(n / 100) + (not positions)
     assert fake.count("ResolveUsernameRequest") == 1 and fake.count("GetFullChannelRequest") == 1
     assert report.requests == {
         "ResolveUsernameRequest": 1,
@@ -44,6 +47,22 @@ async def test_history_requests_meet_the_bound(store: Store, n: int) -> None:
         (101, -100, 100),
     ]
     assert all(p["min_id"] == 0 and p["max_id"] == 0 for p in params)
+
+
+@pytest.mark.asyncio
+async def test_with_page_positions_incremental_runs_cost_ceil_new_over_100(store: Store) -> None:
+    channel = linear_channel(1001, "linear_news", 250)
+    fake = fake_of(channel)
+    fake.reports_positions = True
+    await collect(fake.make_client(), store, ["linear_news"], now=fixed())
+    add_posts(channel, 251, 400)
+    fake.requests.clear()
+    report = await collect(fake.make_client(), store, ["linear_news"], now=fixed())
+    assert report.channels[0].new == 150 and stored_ids(store, 1001) == list(range(1, 401))
+    assert [p["offset_id"] for p in fake.history_params(1001)] == [251, 351]
+    fake.requests.clear()
+    nothing = await collect(fake.make_client(), store, ["linear_news"], now=fixed())
+    assert nothing.channels[0].new == 0 and fake.count("GetHistoryRequest") == 1
 
 
 @pytest.mark.asyncio
