@@ -29,6 +29,11 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 
+def _naive_utc(value: datetime) -> datetime:
+    """`value` in UTC without tzinfo (naive values are taken as UTC already)."""
+    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+
+
 class UTCDateTime(TypeDecorator):
     """A datetime stored in UTC and always read back timezone-aware.
 
@@ -42,12 +47,24 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        value = value.astimezone(UTC)
         if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
+            return _naive_utc(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def bind_processor(self, dialect):
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        def process(value: datetime | None) -> str | None:
+            # One step instead of process_bind_param then SQLite's DATETIME formatting
+            # (a third of the cost of bulk saves); the same text, see tests/test_store.py.
+            if value is None:
+                return None
+            if value.utcoffset():  # aware and not UTC
+                value = value.astimezone(UTC)
+            return value.isoformat(" ", "microseconds")[:26]  # without any "+00:00"
+
+        return process
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:

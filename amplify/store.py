@@ -33,6 +33,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     String,
+    bindparam,
     create_engine,
     delete,
     event,
@@ -71,6 +72,13 @@ def _POST_FIELDS(run_id: int | None):  # noqa: N802 - a row factory, named like 
     suffix = (run_id,)
     return lambda post: _POST_GETTER(post) + suffix
 
+
+_STORED_COLLECTED_AT = select(schema.posts.c.message_id, schema.posts.c.collected_at).where(
+    schema.posts.c.channel_id == bindparam("channel"),
+    schema.posts.c.message_id.between(bindparam("low"), bindparam("high")),
+)
+"""When the stored posts of one channel in an id range were observed (built once: saves
+of many channels run it per channel and chunk)."""
 
 _SECRET_MARKERS = ("hash", "api_id", "password", "secret", "token", "session")
 
@@ -385,12 +393,11 @@ class Store:
         for p in batch:
             by_channel.setdefault(p.channel_id, []).append(p.message_id)
         found: dict[tuple[int, int], datetime] = {}
-        t = schema.posts
         for channel_id, ids in by_channel.items():
-            query = select(t.c.message_id, t.c.collected_at).where(
-                t.c.channel_id == channel_id, t.c.message_id.between(min(ids), max(ids))
+            rows = conn.execute(
+                _STORED_COLLECTED_AT, {"channel": channel_id, "low": min(ids), "high": max(ids)}
             )
-            for message_id, collected_at in conn.execute(query):
+            for message_id, collected_at in rows:
                 found[(channel_id, message_id)] = collected_at
         return found
 

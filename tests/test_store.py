@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect, select, text
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 
 from amplify import schema
 from amplify.errors import SchemaError, StoreError, UsageError
@@ -333,3 +336,20 @@ def test_64_bit_ids_survive_frames_with_missing_values(store: Store) -> None:
     store.save_posts([post(1, 1, media_id=big), post(1, 2, media_id=big + 1), post(1, 3)])
     ids = store.posts_frame()["media_id"].tolist()
     assert ids[:2] == [big, big + 1] and ids[2] is pd.NA
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.none() | st.timezones(),
+    )
+)
+def test_the_fused_sqlite_date_writer_matches_sqlalchemys_two_steps(value: datetime) -> None:
+    dialect = sqlite_dialect.dialect()
+    column_type = schema.UTCDateTime().dialect_impl(dialect)  # as statements use it
+    fused = column_type.bind_processor(dialect)
+    two_steps = super(schema.UTCDateTime, column_type).bind_processor(dialect)
+    assert fused(value) == two_steps(value)
+    assert fused(None) is None
