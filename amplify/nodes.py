@@ -92,7 +92,8 @@ def node_records(nodes: pd.DataFrame) -> dict[tuple[int, int], dict[str, Any]]:
     columns = ["username", "title", "views", "subscribers", "grouped_id", "text"]
     plain = nodes[columns].astype(object).where(nodes[columns].notna(), None)
     values = [plain[c].tolist() for c in columns]  # column lists: no per-row dict from pandas
-    dates = [None if pd.isna(d) else d.to_pydatetime() for d in nodes["date"]]
+    aware = pd.to_datetime(nodes["date"], utc=True)  # also when every date is missing
+    dates = [None if d is pd.NaT else d for d in aware.dt.to_pydatetime()]
     keys = zip(nodes["channel_id"].tolist(), nodes["message_id"].tolist(), strict=True)
     out = {}
     for key, date, collected, *row in zip(
