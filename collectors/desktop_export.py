@@ -21,8 +21,10 @@ memory. What becomes of each field:
 - ``author`` (the post's signature) → ``post_author``; ``reactions`` → counts per
   emoji (or custom-emoji document, or ``paid``) and their total.
 - ``photo`` → media kind ``photo`` (size from ``photo_file_size``); ``file`` → its
-  ``media_type`` (``video_file``, ``animation``, ``voice_message``, ``sticker``…) or
-  ``document``, with ``file_size`` and ``duration_seconds``; polls, locations, contacts…
+  ``media_type`` in the API collector's words (``video_file`` and ``video_message`` →
+  ``video``, ``voice_message`` → ``voice``, ``audio_file`` → ``audio``; ``animation``,
+  ``sticker`` as they are) or ``document``, with ``file_size`` and ``duration_seconds``;
+  polls, locations, contacts…
   get a kind of their own (see :mod:`collectors.desktop_messages`).
 
 What an export lacks stays NULL, and :meth:`ExportTally.caveats` says so once: views,

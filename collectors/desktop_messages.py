@@ -28,6 +28,14 @@ _OTHER_MEDIA = (  # message keys of media without a file, and the kind amplify r
     ("giveaway_information", "giveaway"),
     ("paid_stars_amount", "paid_media"),
 )
+_MEDIA_KINDS = {  # Telegram Desktop's media_type -> the kind the API collector records
+    "video_file": "video",
+    "video_message": "video",  # round videos: the collector's "video" too
+    "voice_message": "voice",
+    "audio_file": "audio",
+    "animation": "animation",
+    "sticker": "sticker",
+}
 _REACTION_SHAPE = 'a list of {"type", "count", "emoji" or "document_id"} objects'
 
 
@@ -171,6 +179,7 @@ class Fields:
             kind = self.string("media_type") or "document"
             if len(kind) > 32:
                 raise self.fail("media_type", "a media type name (at most 32 characters)")
+            kind = _MEDIA_KINDS.get(kind, kind)  # one vocabulary whatever the source
             return kind, self.count("file_size"), None if duration is None else float(duration)
         for key, kind in _OTHER_MEDIA:
             if key in self.raw:

@@ -184,15 +184,16 @@ def test_the_real_fixture_reads_exactly() -> None:
     assert (first.views, first.forwards, first.replies, first.grouped_id) == (None,) * 4
     assert (first.fwd_name, first.fwd_channel_id, first.post_author) == (None, None, None)
     assert first.collected_at == NOW
+    # the export's media_type "video_file" is recorded as the collector's "video"
     assert (second.text, second.media_kind, second.media_size, second.media_duration) == (
         "",
-        "video_file",
+        "video",
         2003698620,
         2748.0,
     )
     assert second.reactions is None and second.reactions_total is None
     assert (third.media_kind, third.media_size, third.media_duration) == (
-        "video_file",
+        "video",
         1835393495,
         3023.0,
     )
@@ -397,3 +398,27 @@ def test_a_big_export_imports_in_bounded_memory(tmp_path: Path) -> None:
     print(f"\npeak traced memory {peak / 1e6:.1f} MB importing a {size / 1e6:.1f} MB export")
     assert store.counts()["posts"] == posts
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("media_type", "kind"),
+    [
+        ("video_file", "video"),
+        ("video_message", "video"),
+        ("voice_message", "voice"),
+        ("audio_file", "audio"),
+        ("animation", "animation"),
+        ("sticker", "sticker"),
+        ("some_future_type", "some_future_type"),  # kept as Telegram Desktop names it
+    ],
+)
+def test_desktop_media_types_are_recorded_in_the_collectors_words(
+    tmp_path: Path, media_type: str, kind: str
+) -> None:
+    def change(data: dict) -> None:
+        message = next(m for m in data["messages"] if "media_type" in m)
+        message["media_type"] = media_type
+
+    path = as_file(mutated(change))(tmp_path)
+    posts = read_export(path, collected_at=NOW).posts
+    assert [p.media_kind for p in posts if p.media_size == 2003698620] == [kind]
