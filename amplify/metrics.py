@@ -105,10 +105,21 @@ def _posts(G: nx.Graph, root: Hashable | None = None) -> list[_Post]:
     return posts
 
 
-def _split_root(G: nx.Graph) -> tuple[_Post, list[_Post]]:
+def _root_post(posts: list[_Post]) -> _Post:
+    return next(p for p in posts if p.is_root)
+
+
+def _split(posts: list[_Post]) -> tuple[_Post, list[_Post]]:
     """The root's post and the other (amplifying) posts."""
-    posts = _posts(G, _root(G))
-    return next(p for p in posts if p.is_root), [p for p in posts if not p.is_root]
+    return _root_post(posts), [p for p in posts if not p.is_root]
+
+
+def _split_root(G: nx.Graph) -> tuple[_Post, list[_Post]]:
+    return _split(_posts(G, _root(G)))
+
+
+def _unknown(posts: list[_Post]) -> int:
+    return sum(p.views is None for p in posts)
 
 
 def cascade_size(G: nx.Graph) -> int:
@@ -252,7 +263,7 @@ def _reach(posts: list[_Post]) -> int:
 
 def views_unknown(G: nx.Graph) -> int:
     """Number of posts (albums once) whose views are unknown; see `view_weighted_reach`."""
-    return sum(p.views is None for p in _posts(G))
+    return _unknown(_posts(G))
 
 
 def amplification(G: nx.Graph) -> float | None:
@@ -268,7 +279,7 @@ def amplification(G: nx.Graph) -> float | None:
     2.5
     """
     posts = _posts(G, _root(G))
-    return _amplification(next(p for p in posts if p.is_root), _reach(posts))
+    return _amplification(_root_post(posts), _reach(posts))
 
 
 def _amplification(root_post: _Post, reach: int) -> float | None:
@@ -346,7 +357,7 @@ def time_to_half_reach(G: nx.Graph) -> timedelta | None:
     datetime.timedelta(seconds=7200)
     """
     posts = _posts(G, _root(G))
-    return _half_reach(next(p for p in posts if p.is_root), posts, _reach(posts))
+    return _half_reach(_root_post(posts), posts, _reach(posts))
 
 
 def _half_reach(root_post: _Post, posts: list[_Post], reach: int) -> timedelta | None:
@@ -402,8 +413,7 @@ def cascade_metrics(G: nx.Graph) -> dict:
     # (the public functions each recompute them: ~10 passes over the nodes per cascade).
     root = _root(G)
     posts = _posts(G, root)
-    root_post = next(p for p in posts if p.is_root)
-    others = [p for p in posts if not p.is_root]
+    root_post, others = _split(posts)
     levels = _levels(G, root)
     reach = _reach(posts)
     return {
@@ -420,7 +430,7 @@ def cascade_metrics(G: nx.Graph) -> dict:
         "time_to_half_reach_s": seconds(_half_reach(root_post, posts, reach)),
         "amplifications_1h": _within(root_post, others, timedelta(hours=1)),
         "amplifications_24h": _within(root_post, others, timedelta(days=1)),
-        "views_unknown": sum(p.views is None for p in posts),
+        "views_unknown": _unknown(posts),
         "tree": G.graph.get("tree", "star"),
     }
 

@@ -29,11 +29,6 @@ from sqlalchemy import (
 from sqlalchemy.types import TypeDecorator
 
 
-def _naive_utc(value: datetime) -> datetime:
-    """`value` in UTC without tzinfo (naive values are taken as UTC already)."""
-    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
-
-
 class UTCDateTime(TypeDecorator):
     """A datetime stored in UTC and always read back timezone-aware.
 
@@ -47,8 +42,8 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None
-        if dialect.name == "sqlite":
-            return _naive_utc(value)
+        if dialect.name == "sqlite":  # naive UTC (naive values are taken as UTC already)
+            return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def bind_processor(self, dialect):
