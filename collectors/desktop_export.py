@@ -24,8 +24,8 @@ memory. What becomes of each field:
   ``media_type`` in the API collector's words (``video_file`` and ``video_message`` →
   ``video``, ``voice_message`` → ``voice``, ``audio_file`` → ``audio``; ``animation``,
   ``sticker`` as they are) or ``document``, with ``file_size`` and ``duration_seconds``;
-  polls, locations, contacts…
-  get a kind of their own (see :mod:`collectors.desktop_messages`).
+  polls, locations, contacts… get a kind of their own (see
+  :mod:`collectors.desktop_messages`).
 
 What an export lacks stays NULL, and :meth:`ExportTally.caveats` says so once: views,
 forwards and replies counts; the original message id and date of forwards; Telegram

@@ -14,7 +14,7 @@ from amplify.errors import InputError
 from amplify.records import Channel, PostLink
 from amplify.store import Store
 from collectors.desktop_export import iter_export, read_export
-from collectors.importing import import_file
+from collectors.importing import ImportSummary, import_file
 from tests.factories import channel, post
 from tests.test_store import snapshot
 
@@ -345,6 +345,17 @@ def test_records_stream_before_the_damage_is_met(tmp_path: Path) -> None:
     assert len(seen) == 4  # the channel and three posts: only a transaction makes it atomic
 
 
+def traced_import(store: Store, path: Path) -> tuple[ImportSummary, int]:
+    """Import `path` into `store`: its summary and the peak of traced Python memory."""
+    tracemalloc.start()
+    try:
+        summary = import_file(store, path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return summary, peak
+
+
 def write_big_export(path: Path, messages: int) -> None:
     """A synthetic channel export, written message by message (never held in memory)."""
     body = "Сообщение про центр НАТО в Казахстане, со ссылкой и длинным комментарием. " * 12
@@ -383,12 +394,7 @@ def test_a_big_export_imports_in_bounded_memory(tmp_path: Path) -> None:
     assert size > 60_000_000
     posts = messages - messages // 50
     store = Store(tmp_path / "big.sqlite")
-    tracemalloc.start()
-    try:
-        summary = import_file(store, path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    summary, peak = traced_import(store, path)
     assert (summary.posts_new, summary.skipped["service"], summary.links) == (
         posts,
         messages // 50,

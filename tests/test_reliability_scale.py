@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 import time
-import tracemalloc
 from pathlib import Path
 
 from amplify.store import Store
-from collectors.importing import import_file
-from tests.test_desktop_export import write_big_export
+from tests.test_desktop_export import traced_import, write_big_export
 
 BIG_MB = float(os.environ.get("AMPLIFY_BIG_EXPORT_MB", "30"))
 BYTES_PER_MESSAGE = 3_450  # what write_big_export writes per message, about
@@ -30,12 +28,7 @@ def import_peak(tmp_path: Path, megabytes: float) -> tuple[int, int, int]:
     write_big_export(path, messages)
     size = path.stat().st_size
     store = Store(tmp_path / f"big-{messages}.sqlite")
-    tracemalloc.start()
-    try:
-        summary = import_file(store, path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    summary, peak = traced_import(store, path)
     posts = store.counts()["posts"]
     store.close()
     path.unlink()
